@@ -1,0 +1,1 @@
+"""Tutor context export: selected ready documents as Markdown or JSON."""

@@ -1,0 +1,1 @@
+"""The retry worker: claims queued documents, extracts, chunks, embeds and saves them."""
