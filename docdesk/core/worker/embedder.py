@@ -192,7 +192,7 @@ class Embedder:
 
     async def _deliver(self, items: list[_Item], vectors: npt.NDArray[np.float32]) -> None:
         self._consecutive_429s = 0
-        self._limiter.record_success()
+        self._observe_rate_limit_headers()
         if self._on_vectors is not None:
             await self._on_vectors([item.digest for item in items], vectors)
         for row, item in zip(vectors, items, strict=True):
@@ -202,6 +202,13 @@ class Embedder:
         self._forget(items)
         if self._on_success is not None:
             await self._on_success()
+
+    def _observe_rate_limit_headers(self) -> None:
+        info = getattr(self._provider, "rate_limit_info", None)
+        if info is not None:
+            self._limiter.observe_headers(
+                info.limit_requests, info.limit_tokens, info.remaining_requests, info.remaining_tokens
+            )
 
     async def _handle_rate_limit(self, items: list[_Item], error: RateLimitedError) -> None:
         """Hold every request for the wait the provider asked for, then retry the same texts."""

@@ -72,9 +72,6 @@ class RequestLimiter:
         """Block every request for `seconds` (after a 429)."""
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
-    def record_success(self) -> None:
-        """Hook for adaptive pacing; a success needs no change with fixed buckets."""
-
     def observe_headers(
         self,
         limit_requests: int | None,

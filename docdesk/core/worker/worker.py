@@ -32,6 +32,13 @@ from docdesk.core.worker.runtime import WorkerRuntime
 log = logging.getLogger(__name__)
 
 
+def provider_key(provider: EmbeddingProvider) -> str:
+    """Key of the provider's shared pause state: provider name and model, e.g. `openai:text-embedding-3-small`."""
+    if provider.model.startswith(f"{provider.name}:"):
+        return provider.model
+    return f"{provider.name}:{provider.model}"
+
+
 class Worker:
     """A retry worker bound to one database and one provider."""
 
@@ -86,7 +93,7 @@ class Worker:
 
     @property
     def _provider_key(self) -> str:
-        return f"{self.provider.name}:{self.provider.model}"
+        return provider_key(self.provider)
 
     def _runtime(self, db: aiosqlite.Connection, runner: ExtractionRunner) -> WorkerRuntime:
         rt: WorkerRuntime
