@@ -106,7 +106,8 @@ async def test_save_ready_replaces_chunks(db: aiosqlite.Connection) -> None:
 async def test_metadata_title_replaces_file_name_title(db: aiosqlite.Connection) -> None:
     doc, _ = await insert_document(db, _new(1))
     await queue.claim_next(db, "w", 60_000)
-    await save_ready(db, doc.id, "w", ReadyResult([Chunk(0, "t")], np.ones((1, 2), np.float32), "m", None, "Real Title"))
+    result = ReadyResult([Chunk(0, "t")], np.ones((1, 2), np.float32), "m", None, "Real Title")
+    await save_ready(db, doc.id, "w", result)
     stored = await get_document(db, doc.id)
     assert stored is not None
     assert stored.title == "Real Title"

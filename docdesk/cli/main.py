@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings also come from environment variables and config.toml; see the README.",
     )
     parser.add_argument("--version", action="version", version=f"docdesk {__version__}")
-    parser.add_argument("--db", type=Path, metavar="PATH", help="database file (default: $DOCDESK_DB or the user data dir)")
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", help="database file (default: $DOCDESK_DB or the user data dir)"
+    )
     parser.add_argument("--watch", type=Path, metavar="DIR", help="app: watch DIR for new files")
     parser.add_argument("--no-worker", action="store_true", help="app: do not run a worker inside the app")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,11 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from docdesk.tui.launch import run_app
 
-        return run_app(settings, start_worker=not args.no_worker)
+        exit_code: int = run_app(settings, start_worker=not args.no_worker)
+        return exit_code
     stderr_level = logging.INFO if args.command == "worker" else None
     configure_logging(settings, stderr_level=stderr_level)
     try:
-        return asyncio.run(COMMANDS[args.command].run(args, settings))
+        command_exit: int = asyncio.run(COMMANDS[args.command].run(args, settings))
+        return command_exit
     except KeyboardInterrupt:
         return 130
     except Exception as failure:  # noqa: BLE001 - last resort: a message for the user, the traceback in the log

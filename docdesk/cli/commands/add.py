@@ -8,7 +8,7 @@ from pathlib import Path
 from docdesk.cli.context import database, error
 from docdesk.core.errors import RejectedFileError
 from docdesk.core.intake.add import Metadata, add_file, expand_paths
-from docdesk.core.providers.factory import chosen_provider_name, NO_PROVIDER_HELP
+from docdesk.core.providers.factory import NO_PROVIDER_HELP, chosen_provider_name
 from docdesk.core.settings import Settings
 
 

@@ -39,7 +39,8 @@ def _text_row(document: Document) -> str:
     detail = document.last_error or ""
     if document.status is Status.QUEUED and document.next_retry_at:
         detail = f"next try {_when(document.next_retry_at)}; {detail}"
-    columns = [document.id, document.status.value, str(document.retry_count), document.title or document.filename, detail]
+    title = document.title or document.filename
+    columns = [document.id, document.status.value, str(document.retry_count), title, detail]
     return "\t".join(columns)
 
 

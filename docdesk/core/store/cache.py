@@ -23,8 +23,9 @@ async def lookup(
     for start in range(0, len(hashes), 500):
         part = hashes[start : start + 500]
         marks = ",".join("?" * len(part))
+        # Only the number of `?` placeholders is formatted in; every value is bound.
         async with db.execute(
-            f"SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN ({marks})",
+            f"SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN ({marks})",  # noqa: S608
             (model, *part),
         ) as cursor:
             async for digest, blob in cursor:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from docdesk.core.clock import now_ms
 from docdesk.core.models import Document, Status
 
 
-def row_to_document(row: Mapping[str, Any]) -> Document:
+def row_to_document(row: aiosqlite.Row) -> Document:
     return Document(
         id=row["id"],
         user_id=row["user_id"],
@@ -132,7 +132,8 @@ async def list_documents(
         clauses.append("updated_at > ?")
         params.append(updated_after)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    async with db.execute(f"SELECT * FROM documents {where} ORDER BY created_at, id", params) as cursor:
+    # `where` is built from the fixed clauses above; values are bound parameters.
+    async with db.execute(f"SELECT * FROM documents {where} ORDER BY created_at, id", params) as cursor:  # noqa: S608
         rows = await cursor.fetchall()
     return [row_to_document(row) for row in rows]
 
@@ -170,8 +171,9 @@ async def update_metadata(
     if not changes:
         return
     assignments = ", ".join(f"{column} = ?" for column in changes)
+    # Column names come from the fixed keys above, never from input; values are bound.
     await db.execute(
-        f"UPDATE documents SET {assignments}, updated_at = ? WHERE id = ?",
+        f"UPDATE documents SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
         (*changes.values(), now_ms(), doc_id),
     )
 

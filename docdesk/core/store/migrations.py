@@ -44,7 +44,7 @@ async def _add_missing_columns(db: aiosqlite.Connection, table: str, columns: di
 
 async def _m1_base_tables(db: aiosqlite.Connection) -> None:
     """Create the original tables, or upgrade an old install that lacks the retry columns."""
-    await _run_script(db, 
+    await _run_script(db,
         """
         CREATE TABLE IF NOT EXISTS documents (
             id TEXT PRIMARY KEY,
@@ -108,7 +108,7 @@ CREATE TABLE doc_vectors_v2 (
 async def _convert_json_vectors(db: aiosqlite.Connection) -> None:
     """Rewrite JSON-array vectors (old Node.js app) as float32 BLOBs; keep unreadable ones as they are."""
     async with db.execute("SELECT id, vector FROM doc_vectors WHERE typeof(vector) = 'text'") as cursor:
-        rows = await cursor.fetchall()
+        rows = list(await cursor.fetchall())
     unreadable = 0
     for row_id, text in rows:
         try:
@@ -161,7 +161,7 @@ async def _m2_docdesk_columns(db: aiosqlite.Connection) -> None:
         "SELECT COALESCE(CAST(id AS TEXT), 'v' || rowid), doc_id, CAST(chunk_id AS TEXT), vector "
         "FROM doc_vectors"
     )
-    await _run_script(db, 
+    await _run_script(db,
         """
         DROP TABLE doc_vectors;
         DROP TABLE doc_chunks;
@@ -171,7 +171,7 @@ async def _m2_docdesk_columns(db: aiosqlite.Connection) -> None:
     )
     await db.execute("UPDATE doc_vectors SET dim = length(vector) / 4 WHERE typeof(vector) = 'blob'")
     await _convert_json_vectors(db)
-    await _run_script(db, 
+    await _run_script(db,
         """
         CREATE INDEX IF NOT EXISTS idx_documents_user ON documents(user_id);
         CREATE INDEX IF NOT EXISTS idx_documents_status_retry ON documents(status, next_retry_at);
@@ -187,7 +187,7 @@ async def _m2_docdesk_columns(db: aiosqlite.Connection) -> None:
 
 async def _m3_provider_state_and_cache(db: aiosqlite.Connection) -> None:
     """Shared provider pause state, the embedding cache and the worker registry."""
-    await _run_script(db, 
+    await _run_script(db,
         """
         CREATE TABLE provider_state (
             provider_key TEXT PRIMARY KEY,

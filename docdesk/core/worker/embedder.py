@@ -106,10 +106,12 @@ class Embedder:
             futures.append(future)
         self._wakeup.set()
         results = await asyncio.gather(*futures, return_exceptions=True)
+        rows: list[Vector] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return np.vstack(results).astype(np.float32) if results else np.zeros((0, 0), np.float32)
+            rows.append(result)
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
 
     def _enqueue(self, text: str, future: asyncio.Future[Vector]) -> None:
         digest = text_hash(text)

@@ -34,12 +34,20 @@ async def check_gate(rt: WorkerRuntime) -> tuple[Gate, int | None]:
         return Gate.OPEN, None
     # A pause set by another process must also stop this process's in-flight documents.
     if rt.embedder.unavailable is None and not rt.probing:
-        reason = PauseReason(state.pause_reason) if state.pause_reason in PauseReason._value2member_map_ else PauseReason.UNREACHABLE
+        reason = _pause_reason(state.pause_reason)
         rt.embedder.set_unavailable(ProviderUnavailableError(reason, state.pause_message or reason.value))
-    if state.probe_at is not None and state.probe_at <= now_ms() and await rt.call(provider_state.take_probe, rt.provider_key):
+    probe_due = state.probe_at is not None and state.probe_at <= now_ms()
+    if probe_due and await rt.call(provider_state.take_probe, rt.provider_key):
         log.info("provider %s paused (%s); sending a probe", rt.provider_key, state.pause_reason)
         return Gate.PROBE, None
     return Gate.CLOSED, state.probe_at
+
+
+def _pause_reason(stored: str | None) -> PauseReason:
+    try:
+        return PauseReason(stored or "")
+    except ValueError:
+        return PauseReason.UNREACHABLE
 
 
 async def record_unavailable(rt: WorkerRuntime, reason: PauseReason, message: str) -> int:

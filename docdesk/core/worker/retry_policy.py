@@ -15,7 +15,7 @@ def document_retry_delay(retry_count: int, base_seconds: float) -> float:
 
     base, 2*base, 4*base ...: with the default base of 60 s that is 1, 2, 4 ... minutes.
     """
-    delay = base_seconds * (2 ** max(retry_count - 1, 0))
+    delay: float = base_seconds * (2 ** max(retry_count - 1, 0))
     return delay * (1 + random.uniform(-JITTER_FRACTION, JITTER_FRACTION))
 
 
@@ -35,5 +35,5 @@ def rate_limit_wait(retry_after: float | None, consecutive_429s: int) -> float:
     """Seconds to hold every request after a 429: what the provider said, else backoff with jitter."""
     if retry_after is not None and retry_after > 0:
         return min(retry_after, RATE_LIMIT_MAX_SECONDS)
-    backoff = RATE_LIMIT_FALLBACK_SECONDS * (2 ** min(consecutive_429s, 6))
+    backoff: float = RATE_LIMIT_FALLBACK_SECONDS * (2 ** min(consecutive_429s, 6))
     return min(backoff, RATE_LIMIT_MAX_SECONDS) * random.uniform(0.5, 1.0)

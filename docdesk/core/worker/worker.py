@@ -78,7 +78,9 @@ class Worker:
         error: str | None = None
         try:
             await rt.call(workers.register, self.worker_id, self._provider_key)
-            log.info("worker %s started on %s with %s", self.worker_id, self.settings.resolved_db_path, self._provider_key)
+            log.info(
+                "worker %s started on %s with %s", self.worker_id, self.settings.resolved_db_path, self._provider_key
+            )
             await self._loop_until_stopped(rt, until_idle)
         except Exception as failure:
             error = f"worker stopped by an internal error: {failure}"

@@ -1,0 +1,1 @@
+"""Chunking: splits extracted pages into pieces sized for one embedding input."""

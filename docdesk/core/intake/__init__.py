@@ -1,0 +1,1 @@
+"""Intake: checks a file before docdesk stores it."""
