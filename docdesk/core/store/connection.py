@@ -37,8 +37,9 @@ async def open_database(path: Path, *, migrate_schema: bool = True) -> aiosqlite
     try:
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await db.execute("PRAGMA journal_mode = WAL")
-        # FULL makes each commit durable across power loss, not only consistent.
-        await db.execute("PRAGMA synchronous = FULL")
+        # In WAL mode NORMAL keeps the database consistent across power loss and
+        # only risks the last commits before it; FULL would fsync every progress update.
+        await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:
             await migrate(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +52,13 @@ async def _build_result(rt: WorkerRuntime, doc: Document) -> ReadyResult:
     path = Path(doc.storage_path)
     if not path.is_file():
         raise PermanentDocumentError(f"stored copy is missing ({path}); remove the document and add the file again")
-    extracted = await rt.runner.extract(path, doc.mime or "")
-    max_tokens = min(rt.settings.chunk_tokens, rt.provider.max_input_tokens)
-    chunks = await asyncio.to_thread(chunk_pages, extracted.pages, max_tokens, rt.provider.count_tokens)
-    if not chunks:
-        raise ExtractionError("no extractable text (scanned? OCR is not supported)")
-    vectors = await _embed_chunks(rt, doc, chunks)
+    with _Preparing(rt) as preparing:
+        extracted = await rt.runner.extract(path, doc.mime or "")
+        max_tokens = min(rt.settings.chunk_tokens, rt.provider.max_input_tokens)
+        chunks = await asyncio.to_thread(chunk_pages, extracted.pages, max_tokens, rt.provider.count_tokens)
+        if not chunks:
+            raise ExtractionError("no extractable text (scanned? OCR is not supported)")
+        vectors = await _embed_chunks(rt, doc, chunks, on_queued=preparing.finish)
     page_numbers = [page.number for page in extracted.pages if page.number is not None]
     return ReadyResult(
         chunks=chunks,
@@ -67,7 +69,34 @@ async def _build_result(rt: WorkerRuntime, doc: Document) -> ReadyResult:
     )
 
 
-async def _embed_chunks(rt: WorkerRuntime, doc: Document, chunks: list[Chunk]) -> npt.NDArray[np.float32]:
+class _Preparing:
+    """Counts the document in `rt.preparing` from claim until its texts are queued in the embedder.
+
+    While any document is preparing, the embedder holds part-full batches a
+    little longer because more texts are on their way.
+    """
+
+    def __init__(self, rt: WorkerRuntime) -> None:
+        self._rt = rt
+        self._counted = False
+
+    def __enter__(self) -> _Preparing:
+        self._rt.preparing += 1
+        self._counted = True
+        return self
+
+    def finish(self) -> None:
+        if self._counted:
+            self._rt.preparing -= 1
+            self._counted = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.finish()
+
+
+async def _embed_chunks(
+    rt: WorkerRuntime, doc: Document, chunks: list[Chunk], on_queued: Callable[[], None]
+) -> npt.NDArray[np.float32]:
     """Embed the chunks, taking vectors already cached for this model from the cache."""
     digests = [text_hash(chunk.text) for chunk in chunks]
     found = await rt.call(cache.lookup, rt.provider.model, digests)
@@ -83,7 +112,15 @@ async def _embed_chunks(rt: WorkerRuntime, doc: Document, chunks: list[Chunk]) -
         await progress.report()
 
     slices = [missing[start : start + _SLICE] for start in range(0, len(missing), _SLICE)]
-    await asyncio.gather(*(embed_slice(part) for part in slices))
+    pending = [asyncio.ensure_future(embed_slice(part)) for part in slices]
+    # One loop turn lets every slice reach the embedder's queue.
+    await asyncio.sleep(0)
+    on_queued()
+    try:
+        await asyncio.gather(*pending)
+    finally:
+        for task in pending:
+            task.cancel()
     return np.vstack([found[digest] for digest in digests]).astype(np.float32)
 
 

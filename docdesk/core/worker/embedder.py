@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class _Item:
     digest: str
     text: str
     tokens: int
+    enqueued_at: float = field(default_factory=time.monotonic)
     waiters: list[asyncio.Future[Vector]] = field(default_factory=list)
 
 
@@ -64,7 +66,9 @@ class Embedder:
         on_vectors: VectorsSink | None = None,
         on_success: Callable[[], Awaitable[None]] | None = None,
         on_rate_limited: Callable[[float], Awaitable[None]] | None = None,
+        more_coming: Callable[[], bool] | None = None,
         linger_seconds: float = 0.02,
+        max_linger_seconds: float = 1.0,
     ) -> None:
         self._provider = provider
         self._limiter = limiter
@@ -72,6 +76,8 @@ class Embedder:
         self._on_success = on_success
         self._on_rate_limited = on_rate_limited
         self._linger = linger_seconds
+        self._max_linger = max_linger_seconds
+        self._more_coming = more_coming
         self._slots = asyncio.Semaphore(max_concurrency)
         self._pending: deque[_Item] = deque()
         self._by_digest: dict[str, _Item] = {}
@@ -130,6 +136,9 @@ class Embedder:
                 self._wakeup.clear()
                 await asyncio.sleep(self._linger)
                 while self._pending:
+                    if self._should_wait_for_more():
+                        await asyncio.sleep(self._linger)
+                        continue
                     await self._slots.acquire()
                     batch = self._take_batch()
                     if not batch:
@@ -143,12 +152,33 @@ class Embedder:
                 task.cancel()
             self._fail(list(self._pending), asyncio.CancelledError())
 
+    @property
+    def _batch_token_cap(self) -> int:
+        """Largest request in tokens: the provider's limit, or less when the token rate limit is lower."""
+        return min(self._provider.max_batch_tokens, self._limiter.max_request_tokens or self._provider.max_batch_tokens)
+
+    def _should_wait_for_more(self) -> bool:
+        """Hold a part-full batch while other documents are still being prepared, up to the max linger.
+
+        Fewer, fuller requests spend less of the provider's request quota; the
+        wait ends as soon as the batch is full, nothing more is coming, or the
+        oldest text has waited `max_linger_seconds`.
+        """
+        if self._more_coming is None or not self._more_coming():
+            return False
+        if len(self._pending) >= self._provider.max_batch_inputs:
+            return False
+        if sum(item.tokens for item in self._pending) >= self._batch_token_cap:
+            return False
+        return time.monotonic() - self._pending[0].enqueued_at < self._max_linger
+
     def _take_batch(self) -> list[_Item]:
         batch: list[_Item] = []
         tokens = 0
+        cap = self._batch_token_cap
         while self._pending and len(batch) < self._provider.max_batch_inputs:
             item = self._pending[0]
-            if batch and tokens + item.tokens > self._provider.max_batch_tokens:
+            if batch and tokens + item.tokens > cap:
                 break
             batch.append(self._pending.popleft())
             tokens += item.tokens

@@ -68,6 +68,11 @@ class RequestLimiter:
             if self._tokens is not None:
                 self._tokens.level -= min(tokens, self._tokens.limit_per_minute)
 
+    @property
+    def max_request_tokens(self) -> int | None:
+        """Largest request the token limit can ever admit, or None without a token limit."""
+        return int(self._tokens.limit_per_minute) if self._tokens is not None else None
+
     def hold(self, seconds: float) -> None:
         """Block every request for `seconds` (after a 429)."""
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)

@@ -38,6 +38,8 @@ class WorkerRuntime:
     secrets: tuple[str | None, ...] = ()
     db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     probing: bool = False
+    # Documents between claim and the end of chunking; their texts will reach the embedder soon.
+    preparing: int = 0
 
     async def call(self, operation: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
         """Run one store function on the shared connection under the lock."""

@@ -54,8 +54,8 @@ class Worker:
 
     @property
     def max_in_flight(self) -> int:
-        """Documents in hand at once: enough to keep every extraction process and request slot busy."""
-        return max(4, 2 * self.settings.resolved_extraction_workers, self.settings.max_concurrent_requests)
+        """Documents in hand at once: enough to keep every extraction process busy and to fill large requests."""
+        return max(128, 4 * self.settings.resolved_extraction_workers, self.settings.max_concurrent_requests)
 
     def request_stop(self) -> None:
         """Ask the loop to stop; safe to call from any thread."""
@@ -119,6 +119,7 @@ class Worker:
             on_vectors=store_vectors,
             on_success=on_success,
             on_rate_limited=on_rate_limited,
+            more_coming=lambda: rt.preparing > 0,
         )
         rt = WorkerRuntime(
             worker_id=self.worker_id,
