@@ -98,7 +98,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if provider is not None:
             await provider.aclose()
-    _write(result, args.output)
+    try:
+        _write(result, args.output)
+    except OSError as failure:
+        reason = failure.strerror or failure
+        error(f"cannot write {args.output}: {reason}; check that the folder exists and is writable")
+        return 1
     _report(result, args.output)
     return 0
 
@@ -112,7 +117,10 @@ def _write(result: ExportResult, output: str) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a failure never leaves a partial file."""
+    """Write through a temporary file in the same folder, so a failure never leaves a partial file.
+
+    The file ends up readable by its owner only (mkstemp's mode), like the database it comes from.
+    """
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
