@@ -8,8 +8,9 @@ from pathlib import Path
 from docdesk.cli.context import database, error
 from docdesk.core.errors import RejectedFileError
 from docdesk.core.intake.add import Metadata, add_file, expand_paths
-from docdesk.core.providers.factory import NO_PROVIDER_HELP, chosen_provider_name
+from docdesk.core.providers.factory import provider_problem
 from docdesk.core.settings import Settings
+from docdesk.core.store.queue import record_missing_provider
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     metadata = Metadata(title=args.title, subject=args.subject, grade=args.grade)
     rejected = 0
+    problem = provider_problem(settings)
     async with database(settings) as db:
         for path in expand_paths(args.paths):
             try:
@@ -41,6 +43,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             state = "queued" if result.created else "exists"
             print(f"{state}\t{result.document.id}\t{path}")
-    if chosen_provider_name(settings) is None:
-        error(NO_PROVIDER_HELP)
+        if problem is not None:
+            await record_missing_provider(db, problem)
+    if problem is not None:
+        error(problem)
     return 1 if rejected else 0

@@ -7,9 +7,10 @@ import asyncio
 import logging
 import signal
 
-from docdesk.cli.context import error
+from docdesk.cli.context import database, error
 from docdesk.core.providers.factory import create_provider
 from docdesk.core.settings import Settings
+from docdesk.core.store.queue import record_missing_provider
 from docdesk.core.worker.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     choice = create_provider(settings)
     if choice.provider is None:
-        error(choice.problem or "no embedding provider")
+        problem = choice.problem or "no embedding provider configured"
+        async with database(settings) as db:
+            await record_missing_provider(db, problem)
+        error(problem)
         return 2
     worker = Worker(settings, choice.provider)
     loop = asyncio.get_running_loop()

@@ -37,11 +37,28 @@ def chosen_provider_name(settings: Settings) -> str | None:
     return None
 
 
+def provider_problem(settings: Settings) -> str | None:
+    """Return why no provider can be built from `settings` (and how to fix it), or None when one can."""
+    name = chosen_provider_name(settings)
+    if name == "openai" and not settings.openai_api_key:
+        return "DOCDESK_PROVIDER is openai but OPENAI_API_KEY is not set; set the key, or unset DOCDESK_PROVIDER"
+    if name == "local" and not local_model_installed():
+        return (
+            "DOCDESK_PROVIDER is local but sentence-transformers is not installed; "
+            "run `pip install 'docdesk[local]'`"
+        )
+    if name is None:
+        return NO_PROVIDER_HELP
+    return None
+
+
 def create_provider(settings: Settings) -> ProviderChoice:
+    problem = provider_problem(settings)
+    if problem is not None:
+        return ProviderChoice(None, problem)
     name = chosen_provider_name(settings)
     if name == "openai":
-        if not settings.openai_api_key:
-            return ProviderChoice(None, "DOCDESK_PROVIDER is openai but OPENAI_API_KEY is not set")
+        assert settings.openai_api_key is not None
         from docdesk.core.providers.openai_provider import OpenAIProvider
 
         return ProviderChoice(
@@ -53,9 +70,6 @@ def create_provider(settings: Settings) -> ProviderChoice:
             )
         )
     if name == "local":
-        if not local_model_installed():
-            return ProviderChoice(None, "DOCDESK_PROVIDER is local but sentence-transformers is not installed; "
-                                        "run `pip install 'docdesk[local]'`")
         from docdesk.core.providers.local_provider import LocalProvider
 
         return ProviderChoice(LocalProvider(settings.local_model))

@@ -108,6 +108,15 @@ async def next_due_at(db: aiosqlite.Connection) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
+async def record_missing_provider(db: aiosqlite.Connection, message: str) -> int:
+    """Tell every queued document why it waits (no provider configured); return how many changed."""
+    cursor = await db.execute(
+        "UPDATE documents SET last_error = ?, updated_at = ? WHERE status = 'queued' AND last_error IS NOT ?",
+        (message, now_ms(), message),
+    )
+    return cursor.rowcount
+
+
 async def has_unfinished(db: aiosqlite.Connection) -> bool:
     async with db.execute(
         "SELECT 1 FROM documents WHERE status IN ('queued', 'processing') LIMIT 1"
