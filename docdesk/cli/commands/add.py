@@ -37,8 +37,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                     db, path, storage_dir=settings.resolved_storage_dir,
                     user_id=settings.resolved_user_id, metadata=metadata,
                 )
-            except RejectedFileError as problem:
-                error(str(problem))
+            except RejectedFileError as rejection:
+                error(str(rejection))
                 rejected += 1
                 continue
             state = "queued" if result.created else "exists"

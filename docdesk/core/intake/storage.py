@@ -46,7 +46,10 @@ def store_copy(source: Path, storage_dir: Path, content_hash: str, suffix: str) 
     target = stored_path_for(storage_dir, content_hash, suffix)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # mkdir(parents=True) applies `mode` to the last folder only, so the storage folder is
+    # created first. It contains copies of the user's files, so only the user may list it.
+    storage_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target.parent.mkdir(exist_ok=True, mode=0o700)
     digest = hashlib.sha256()
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:

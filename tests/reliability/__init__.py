@@ -1,0 +1,1 @@
+"""Reliability tests: provider faults, crashes, bad input, concurrency and security."""
