@@ -22,6 +22,7 @@ from docdesk.core.providers.errors import (
 )
 from docdesk.core.providers.openai_provider import OpenAIProvider
 from docdesk.core.providers.rate_limit_headers import (
+    RESET_WAIT_CAP_SECONDS,
     RateLimitInfo,
     parse_duration,
     retry_after_seconds,
@@ -180,9 +181,8 @@ async def test_server_rate_limit_uses_reset_headers(server: FakeOpenAIServer) ->
     error = await failure_of(provider)
     await provider.aclose()
     assert isinstance(error, RateLimitedError)
-    # One request per minute refills in 60 s; a few milliseconds have passed.
-    assert error.retry_after is not None
-    assert 55 <= error.retry_after <= 60
+    # The bucket refills in 60 s, but a reset-derived wait is capped; the limiter paces after it.
+    assert error.retry_after == RESET_WAIT_CAP_SECONDS
 
 
 @pytest.mark.parametrize("fault", [Fault.unauthorized(), Fault.forbidden()])
@@ -270,6 +270,16 @@ async def test_wrong_dimension_transient(provider: OpenAIProvider, server: FakeO
     error = await failure_of(provider)
     assert isinstance(error, TransientProviderError)
     assert f"expected {DIMENSIONS}" in str(error)
+
+
+async def test_faulty_first_reply_relearned(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
+    server.inject(Fault.wrong_dimension())
+    await provider.embed(["first reply has half the dimension"])
+    error = await failure_of(provider)
+    vectors = await provider.embed(["third reply is correct again"])
+    assert isinstance(error, TransientProviderError)
+    assert vectors.shape == (1, DIMENSIONS)
+    assert provider.dimension == DIMENSIONS
 
 
 async def test_wrong_requested_dimension(server: FakeOpenAIServer) -> None:
@@ -399,8 +409,23 @@ def test_parse_duration_invalid(text: str) -> None:
 
 
 def test_retry_after_reset_headers_larger() -> None:
-    headers = {"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}
-    assert retry_after_seconds(headers) == 360.0
+    headers = {"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6s"}
+    assert retry_after_seconds(headers) == 6.0
+
+
+def test_retry_after_reset_capped() -> None:
+    headers = {"x-ratelimit-reset-tokens": "6m0s"}
+    assert retry_after_seconds(headers) == RESET_WAIT_CAP_SECONDS
+
+
+def test_retry_after_uses_exhausted_limit() -> None:
+    headers = {
+        "x-ratelimit-reset-requests": "8s",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-tokens": "2s",
+        "x-ratelimit-remaining-tokens": "5000",
+    }
+    assert retry_after_seconds(headers) == 8.0
 
 
 def test_retry_after_one_reset_header() -> None:

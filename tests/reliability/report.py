@@ -94,8 +94,8 @@ none. Embeddings are cached by model and SHA-256 of the text as soon as they
 arrive, so a text whose embedding was cached before a crash is not sent again.
 Intake copies a file to a temporary name, syncs it to disk and renames it to the
 SHA-256 of its content, so a stored file is never partial. A killed intake
-leaves its temporary copy (`.incoming-*`) in the storage folder, and nothing
-removes it yet.
+leaves its temporary copy (`.incoming-*`) in the storage folder; the next
+worker to start deletes such copies once they are an hour old.
 
 **Secrets.** The API key is removed from every error message, log record and
 `last_error`, together with anything shaped like an OpenAI key (`sk-...`).

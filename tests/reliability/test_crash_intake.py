@@ -75,7 +75,7 @@ def test_add_survives_sigkill(
     final = run_cli(env, "--db", str(db), "add", str(source))
     rows = document_rows(db)
     [last] = [row for row in rows if row.content_hash == sha256_of(source)]
-    # NOTE: nothing removes the temporary copy a killed add leaves behind. The page reports how many.
+    # A worker deletes these copies once they are an hour old (see test_storage.py); right after the kills they remain.
     leftovers = [path for path in storage.rglob(".incoming-*")]
     reliability_report.record(
         ScenarioRow(

@@ -40,6 +40,8 @@ class Metadata:
 
 
 def _check_readable(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise RejectedFileError(f"{path}: broken or looping symbolic link; point it at a real file")
     if not path.exists():
         raise RejectedFileError(f"{path}: file not found")
     if not path.is_file():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 _READ_SIZE = 1024 * 1024
@@ -68,3 +69,23 @@ def store_copy(source: Path, storage_dir: Path, content_hash: str, suffix: str) 
         Path(temp_name).unlink(missing_ok=True)
         raise
     return target
+
+
+# Older than any copy still in progress; a leftover this old belongs to a killed intake.
+STALE_INCOMING_SECONDS = 3600
+
+
+def remove_stale_incoming(storage_dir: Path, older_than_seconds: float = STALE_INCOMING_SECONDS) -> int:
+    """Delete temporary copies left by an intake that was killed mid-copy; return how many."""
+    if not storage_dir.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for leftover in storage_dir.glob("*/.incoming-*"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

@@ -56,6 +56,8 @@ class OpenAIProvider:
         self._timeout_seconds = timeout_seconds
         self._requested_dimensions = dimensions
         self._dimension = dimensions
+        # A size learned from a reply (not requested or known) may itself be the wrong one.
+        self._dimension_learned = False
         self.rate_limit_info: RateLimitInfo | None = None
         """The `x-ratelimit-*` headers of the latest response that carried any."""
         # docdesk retries on its own terms, so the SDK must not retry behind its back.
@@ -152,10 +154,16 @@ class OpenAIProvider:
         size = vectors.shape[1]
         if self._dimension is None:
             self._dimension = size
+            self._dimension_learned = True
             logger.info("model %s returns %d-dimensional vectors", self._model, size)
         elif size != self._dimension:
+            expected = self._dimension
+            if self._dimension_learned:
+                # NOTE: the first reply set the size; if that reply was the faulty one, forgetting
+                # it lets the next reply set it again rather than failing every later request.
+                self._dimension = None
             raise TransientProviderError(
-                f"the embedding API returned {size}-dimensional vectors, expected {self._dimension}"
+                f"the embedding API returned {size}-dimensional vectors, expected {expected}"
             )
         return vectors
 

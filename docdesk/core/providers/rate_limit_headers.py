@@ -60,8 +60,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     """Return how long a 429 response requests the client to wait, or None if it gives no time.
 
     The sources in order of precedence are `retry-after-ms`, then `retry-after` in
-    seconds or as an HTTP date, then the later of `x-ratelimit-reset-requests` and
-    `x-ratelimit-reset-tokens`. `headers` must look names up case-insensitively,
+    seconds or as an HTTP date, then the reset time of whichever of the request and
+    token limits ran out, capped at RESET_WAIT_CAP_SECONDS. `headers` must look names up case-insensitively,
     as httpx's headers do.
     """
     milliseconds = _parse_seconds(headers.get("retry-after-ms", ""))
@@ -73,9 +73,23 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
         seconds = _parse_http_date(retry_after, now)
     if seconds is not None:
         return seconds
-    resets = [parse_duration(headers.get(f"x-ratelimit-reset-{name}", "")) for name in ("requests", "tokens")]
-    known = [reset for reset in resets if reset is not None]
-    return max(known) if known else None
+    return _exhausted_reset(headers)
+
+
+# A reset time says when the whole bucket is full again, which can be a minute, while
+# one more request usually fits much sooner; the client-side limiter paces from there.
+RESET_WAIT_CAP_SECONDS = 10.0
+
+
+def _exhausted_reset(headers: Mapping[str, str]) -> float | None:
+    """Return the reset time of the limit that ran out (both when neither says), capped."""
+    resets: list[float] = []
+    for name in ("requests", "tokens"):
+        reset = parse_duration(headers.get(f"x-ratelimit-reset-{name}", ""))
+        remaining = _parse_count(headers.get(f"x-ratelimit-remaining-{name}"))
+        if reset is not None and remaining in (None, 0):
+            resets.append(reset)
+    return min(max(resets), RESET_WAIT_CAP_SECONDS) if resets else None
 
 
 def _parse_count(text: str | None) -> int | None:

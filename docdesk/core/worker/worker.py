@@ -17,6 +17,7 @@ import aiosqlite
 
 from docdesk.core.clock import now_ms
 from docdesk.core.extraction.runner import ExtractionRunner
+from docdesk.core.intake.storage import remove_stale_incoming
 from docdesk.core.models import Document
 from docdesk.core.providers.base import EmbeddingProvider
 from docdesk.core.settings import Settings
@@ -73,6 +74,9 @@ class Worker:
             timeout_seconds=self.settings.extraction_timeout_seconds,
         )
         rt = self._runtime(db, runner)
+        leftovers = await asyncio.to_thread(remove_stale_incoming, self.settings.resolved_storage_dir)
+        if leftovers:
+            log.info("removed %d temporary copies left by an interrupted intake", leftovers)
         embedder_task = asyncio.create_task(rt.embedder.run())
         heartbeat_task = asyncio.create_task(self._heartbeat(rt))
         error: str | None = None
