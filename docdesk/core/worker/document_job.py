@@ -72,7 +72,7 @@ async def _build_result(rt: WorkerRuntime, doc: Document) -> ReadyResult:
 class _Preparing:
     """Counts the document in `rt.preparing` from claim until its texts are queued in the embedder.
 
-    While any document is preparing, the embedder holds part-full batches a
+    While any document is preparing, the embedder keeps part-full batches a
     little longer because more texts are on their way.
     """
 

@@ -2,9 +2,9 @@
 
 Two token buckets (requests per minute, tokens per minute) refill continuously.
 Their limits come from settings or, when those are unset, from the provider's
-`x-ratelimit-*` response headers; the `remaining` headers pull the buckets
-down to what the provider actually has left, which also accounts for other
-processes spending the same quota.
+`x-ratelimit-*` response headers. The `remaining` headers pull the buckets
+down to what the provider actually has left, so other processes spending the
+same quota are accounted for too.
 """
 
 from __future__ import annotations

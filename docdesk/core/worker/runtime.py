@@ -1,4 +1,4 @@
-"""What every part of a running worker shares: its connection, provider, embedder and settings."""
+"""State shared by every part of a running worker: its connection, provider, embedder and settings."""
 
 from __future__ import annotations
 
