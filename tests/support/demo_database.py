@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def build_demo_database(
     `heartbeat_ms` registers one live worker of the demo provider (pass the real
     current time, since liveness is judged against it); `paused` adds a quota pause.
     """
-    asyncio.run(_create_schema(path))
+    _create_schema(path)
     connection = sqlite3.connect(path)
     try:
         with connection:
@@ -135,7 +136,7 @@ def build_demo_database(
 
 def build_bulk_database(path: Path, count: int, *, now_ms: int = DEMO_NOW_MS) -> Path:
     """Create `count` documents of mixed status in one SQL statement, for load tests of the table."""
-    asyncio.run(_create_schema(path))
+    _create_schema(path)
     connection = sqlite3.connect(path)
     try:
         with connection:
@@ -159,6 +160,16 @@ def build_bulk_database(path: Path, count: int, *, now_ms: int = DEMO_NOW_MS) ->
     return path
 
 
-async def _create_schema(path: Path) -> None:
-    db = await open_database(path)
-    await db.close()
+def _create_schema(path: Path) -> None:
+    """Create the current schema at `path`.
+
+    The async store code runs on a thread of its own, so callers inside a running
+    event loop (async tests) can use this function too.
+    """
+
+    async def create() -> None:
+        db = await open_database(path)
+        await db.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, create()).result()

@@ -139,6 +139,12 @@ class OpenAIProvider:
     async def aclose(self) -> None:
         await self._client.close()
 
+    def expect_dimension(self, size: int) -> None:
+        """Fix the vector size, e.g. to the size of vectors already stored for this model."""
+        if self._requested_dimensions is None:
+            self._dimension = size
+            self._dimension_learned = False
+
     def _to_vectors(self, data: list[Embedding], expected: int) -> Vectors:
         if len(data) != expected:
             raise TransientProviderError(
@@ -159,8 +165,8 @@ class OpenAIProvider:
         elif size != self._dimension:
             expected = self._dimension
             if self._dimension_learned:
-                # NOTE: the first reply set the size; if that reply was the faulty one, forgetting
-                # it lets the next reply set it again rather than failing every later request.
+                # Only one reply set the size and nothing is stored with it yet. If that reply
+                # was the faulty one, forgetting it lets the next reply set the size again.
                 self._dimension = None
             raise TransientProviderError(
                 f"the embedding API returned {size}-dimensional vectors, expected {expected}"

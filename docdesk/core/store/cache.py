@@ -44,3 +44,10 @@ async def store(
         "INSERT OR IGNORE INTO embedding_cache (model, text_hash, dim, vector, created_at) VALUES (?, ?, ?, ?, ?)",
         [(model, digest, dim, rows[i].tobytes(), now) for i, digest in enumerate(hashes)],
     )
+
+
+async def known_dimension(db: aiosqlite.Connection, model: str) -> int | None:
+    """Return the vector size already cached for `model`, or None before its first vector."""
+    async with db.execute("SELECT dim FROM embedding_cache WHERE model = ? LIMIT 1", (model,)) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None

@@ -14,6 +14,8 @@ import uuid
 from contextlib import suppress
 
 import aiosqlite
+import numpy as np
+import numpy.typing as npt
 
 from docdesk.core.clock import now_ms
 from docdesk.core.extraction.runner import ExtractionRunner
@@ -58,6 +60,11 @@ class Worker:
         """Documents in hand at once: enough to keep every extraction process busy and to fill large requests."""
         return max(128, 4 * self.settings.resolved_extraction_workers, self.settings.max_concurrent_requests)
 
+    def _expect_dimension(self, size: int) -> None:
+        expect = getattr(self.provider, "expect_dimension", None)
+        if expect is not None:
+            expect(size)
+
     def request_stop(self) -> None:
         """Ask the loop to stop; safe to call from any thread."""
         if self._loop is not None and self._stop is not None:
@@ -74,6 +81,9 @@ class Worker:
             timeout_seconds=self.settings.extraction_timeout_seconds,
         )
         rt = self._runtime(db, runner)
+        stored_dimension = await rt.call(cache.known_dimension, self.provider.model)
+        if stored_dimension is not None:
+            self._expect_dimension(stored_dimension)
         leftovers = await asyncio.to_thread(remove_stale_incoming, self.settings.resolved_storage_dir)
         if leftovers:
             log.info("removed %d temporary copies left by an interrupted intake", leftovers)
@@ -105,8 +115,10 @@ class Worker:
         rt: WorkerRuntime
         limiter = RequestLimiter(self.settings.requests_per_minute, self.settings.tokens_per_minute)
 
-        async def store_vectors(digests: list[str], vectors: object) -> None:
+        async def store_vectors(digests: list[str], vectors: npt.NDArray[np.float32]) -> None:
             await rt.call(cache.store, self.provider.model, digests, vectors)
+            # Once vectors are stored, their size is the model's size for this database.
+            self._expect_dimension(int(vectors.shape[1]))
             await rt.call(workers.add_embedded, self.worker_id, len(digests))
 
         async def on_success() -> None:

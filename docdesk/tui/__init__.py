@@ -1,0 +1,1 @@
+"""The docdesk terminal app (Textual), a thin layer over docdesk.core."""
