@@ -28,10 +28,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
-# A batch is one progress and cancellation step of the worker, so it stays small
-# on the CPU: 64 inputs of at most 256 tokens each.
-MAX_BATCH_INPUTS = 64
-MAX_BATCH_TOKENS = 64 * 256
+# A batch is one progress and cancellation step of the worker: a stopping worker
+# waits for the batch in hand, so it stays small on the CPU (about a second here).
+MAX_BATCH_INPUTS = 32
+MAX_BATCH_TOKENS = 32 * 256
+# Encoding already uses every core, so concurrent batches would only queue up.
+MAX_CONCURRENCY = 1
 _ENCODE_BATCH_SIZE = 32
 
 
@@ -83,6 +85,11 @@ class LocalProvider:
     @property
     def max_batch_inputs(self) -> int:
         return MAX_BATCH_INPUTS
+
+    @property
+    def max_concurrency(self) -> int:
+        """Most batches worth encoding at once."""
+        return MAX_CONCURRENCY
 
     @property
     def max_batch_tokens(self) -> int:

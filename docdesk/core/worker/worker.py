@@ -60,6 +60,14 @@ class Worker:
         """Documents in hand at once: enough to keep every extraction process busy and to fill large requests."""
         return max(128, 4 * self.settings.resolved_extraction_workers, self.settings.max_concurrent_requests)
 
+    @property
+    def _request_concurrency(self) -> int:
+        """Requests in flight: the setting, or fewer when the provider says more would not help."""
+        provider_limit = getattr(self.provider, "max_concurrency", None)
+        if isinstance(provider_limit, int):
+            return max(1, min(self.settings.max_concurrent_requests, provider_limit))
+        return self.settings.max_concurrent_requests
+
     def _expect_dimension(self, size: int) -> None:
         expect = getattr(self.provider, "expect_dimension", None)
         if expect is not None:
@@ -130,7 +138,7 @@ class Worker:
 
         embedder = Embedder(
             self.provider,
-            max_concurrency=self.settings.max_concurrent_requests,
+            max_concurrency=self._request_concurrency,
             limiter=limiter,
             on_vectors=store_vectors,
             on_success=on_success,
