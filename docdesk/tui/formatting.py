@@ -116,7 +116,12 @@ def not_ready_reason(document: Document, now_ms: int) -> str:
     if document.status is Status.PROCESSING:
         return f"not ready: processing ({progress_text(document) or 'starting'})"
     if document.status is Status.ERROR:
-        return f"not ready: failed ({error_text(document) or 'no reason recorded'}), press r to retry"
+        reason = error_text(document) or "no reason recorded"
+        # A document that used up its retries may pass later; one that failed at once
+        # (no text, password, damaged file) fails the same way until the file changes.
+        if document.retry_count > 0:
+            return f"not ready: failed ({reason}), press r to retry"
+        return f"not ready: failed ({reason})"
     return ""
 
 

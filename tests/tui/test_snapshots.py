@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from docdesk.tui.widgets.file_tree import MarkableDirectoryTree
 from tests.tui.helpers import demo_app, wait_until
@@ -77,5 +78,10 @@ def test_export_dialog(snap_compare: Any, tmp_path: Path) -> None:
     async def export(pilot: Pilot[Any]) -> None:
         await loaded(pilot)
         await pilot.press("space", "down", "space", "x")
+        # The default output path is the working folder's, so a fixed one keeps the snapshot the same everywhere.
+        pilot.app.screen.query_one("#output", Input).value = "/home/teacher/tutor-context.md"
+        preview = pilot.app.screen.query_one("#preview", Static)
+        await wait_until(pilot, lambda: "of 4000 tokens" in str(preview.render()), 10, "the preview")
+        await pilot.pause()
 
     assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, run_before=export)

@@ -52,13 +52,13 @@ async def test_tick_refused_when_queued(tmp_path: Path, notes: Notes) -> None:
         assert notes.has("not ready: queued, retry in 3m 12s")
 
 
-async def test_tick_refused_on_error_says_retry(tmp_path: Path, notes: Notes) -> None:
+async def test_tick_refused_on_error_gives_reason(tmp_path: Path, notes: Notes) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(140, 30), message_hook=notes) as pilot:
         await app.loaded.wait()
         await pilot.press(*["down"] * 6, "space")
         assert app.main.table.ticked == set()
-        assert notes.has("press r to retry")
+        assert notes.has("not ready: failed (")
 
 
 async def test_click_on_use_cell_ticks(tmp_path: Path) -> None:

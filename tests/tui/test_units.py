@@ -59,6 +59,17 @@ def test_not_ready_reason_gives_countdown() -> None:
     assert formatting.not_ready_reason(waiting, NOW) == "not ready: queued, retry in 2m 05s"
 
 
+def test_exhausted_error_offers_retry() -> None:
+    failed = document(status=Status.ERROR, retry_count=8, last_error="timed out (gave up after 8 retries)")
+    assert formatting.not_ready_reason(failed, NOW).endswith("press r to retry")
+
+
+def test_permanent_error_offers_no_retry() -> None:
+    failed = document(status=Status.ERROR, retry_count=0, last_error="password-protected PDF")
+    reason = formatting.not_ready_reason(failed, NOW)
+    assert reason == "not ready: failed (password-protected PDF)"
+
+
 def test_filter_matches_text_in_filename() -> None:
     assert DocumentFilter(text="CELLS.P").matches(document())
 

@@ -17,7 +17,7 @@ from docdesk.core.providers.factory import describe_provider
 from docdesk.core.removal import remove_documents
 from docdesk.core.store.documents import failed_ids, requeue, update_metadata
 from docdesk.tui import commands
-from docdesk.tui.export_adapter import ExportResult, write_tutor_context
+from docdesk.tui.export_adapter import ExportResult, ExportSession
 from docdesk.tui.formatting import display_title
 from docdesk.tui.intake import add_paths, added_message, duplicates_message, rejected_message
 from docdesk.tui.provider_status import derive_status
@@ -264,19 +264,18 @@ class MainScreen(Screen[None]):
             self.notify("No ready document is ticked. Tick ready documents in the Use column "
                         "(space, or click the cell), then export.", title="Nothing to export", severity="warning")
             return
-        # Relative to the folder docdesk was started in. The notification shows the full path.
-        default = Path("tutor-context.md")
-        self.app.push_screen(ExportScreen(ticked, default), partial(self._export_to, [d.id for d in ticked]))
+        default = (Path.cwd() / "tutor-context.md").resolve()
+        session = ExportSession(self.docdesk.settings, [d.id for d in ticked])
+        self.app.push_screen(ExportScreen(ticked, default, session), self._exported)
 
-    def _export_to(self, doc_ids: list[str], output: Path | None) -> None:
-        if output is None:
-            return
-        work = partial(write_tutor_context, self.docdesk.store.db_path, doc_ids, output)
-        self.app.run_worker(work, name="export", group="export", thread=True, exit_on_error=False)
+    def _exported(self, result: ExportResult | None) -> None:
+        if result is not None:
+            self.export_done(result)
 
     def export_done(self, result: ExportResult) -> None:
         noun = "document" if result.documents == 1 else "documents"
-        self.notify(f"Wrote {result.documents} {noun} to {result.path.resolve()}", title="Exported", markup=False)
+        self.notify(f"Wrote {result.documents} {noun}, {result.token_count} estimated tokens, to {result.path}",
+                    title="Exported", markup=False)
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).focus_text()
