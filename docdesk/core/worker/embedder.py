@@ -85,6 +85,12 @@ class Embedder:
         self._unavailable: ProviderUnavailableError | None = None
         self._consecutive_429s = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Until the provider first replies, its token limit may be unknown, and a full-size
+        # batch could exceed the whole limit, which the provider rejects every time. So the
+        # first request carries one input, and no other is sent until its reply's
+        # `x-ratelimit-*` headers have set the limiter.
+        self._limits_unknown = limiter.max_request_tokens is None and hasattr(provider, "rate_limit_info")
+        self._first_request_out = False
         self.stats = EmbedderStats()
 
     @property
@@ -136,6 +142,8 @@ class Embedder:
                 self._wakeup.clear()
                 await asyncio.sleep(self._linger)
                 while self._pending:
+                    if self._first_request_out:
+                        break  # The first request sets the wakeup when it completes.
                     if self._should_wait_for_more():
                         await asyncio.sleep(self._linger)
                         continue
@@ -144,6 +152,7 @@ class Embedder:
                     if not batch:
                         self._slots.release()
                         break
+                    self._first_request_out = self._limits_unknown
                     task = asyncio.create_task(self._send_and_release(batch))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
@@ -164,7 +173,7 @@ class Embedder:
         wait ends as soon as the batch is full, nothing more is coming, or the
         oldest text has waited `max_linger_seconds`.
         """
-        if self._more_coming is None or not self._more_coming():
+        if self._limits_unknown or self._more_coming is None or not self._more_coming():
             return False
         if len(self._pending) >= self._provider.max_batch_inputs:
             return False
@@ -176,7 +185,8 @@ class Embedder:
         batch: list[_Item] = []
         tokens = 0
         cap = self._batch_token_cap
-        while self._pending and len(batch) < self._provider.max_batch_inputs:
+        max_inputs = 1 if self._limits_unknown else self._provider.max_batch_inputs
+        while self._pending and len(batch) < max_inputs:
             item = self._pending[0]
             if batch and tokens + item.tokens > cap:
                 break
@@ -189,6 +199,9 @@ class Embedder:
             await self._send(batch)
         finally:
             self._slots.release()
+            if self._first_request_out:
+                self._first_request_out = False
+                self._wakeup.set()
 
     async def _send(self, batch: list[_Item]) -> None:
         live = [item for item in batch if any(not w.done() for w in item.waiters)]
@@ -236,6 +249,8 @@ class Embedder:
             await self._on_success()
 
     def _observe_rate_limit_headers(self) -> None:
+        """Update the limiter from the latest reply's headers, which a 429 reply carries too."""
+        self._limits_unknown = False
         info = getattr(self._provider, "rate_limit_info", None)
         if info is not None:
             self._limiter.observe_headers(
@@ -246,6 +261,7 @@ class Embedder:
         """Hold every request for the wait the provider asked for, then retry the same texts."""
         self.stats.rate_limited += 1
         self._consecutive_429s += 1
+        self._observe_rate_limit_headers()
         wait = rate_limit_wait(error.retry_after, self._consecutive_429s)
         log.info("rate limited by the provider; holding requests for %.1f s", wait)
         self._limiter.hold(wait)

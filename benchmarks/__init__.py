@@ -1,0 +1,1 @@
+"""Throughput, extraction, local-model and app benchmarks; run them with `python -m benchmarks.run_all`."""
