@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
@@ -27,6 +25,7 @@ import aiosqlite
 from docdesk.core.errors import DocdeskError
 from docdesk.core.export import ExportFormat, ExportProviderError, ExportRequest, ExportSelectionError, build_export
 from docdesk.core.export import ExportResult as BuiltExport
+from docdesk.core.export.output_file import write_export_file
 from docdesk.core.providers.base import EmbeddingProvider
 from docdesk.core.providers.factory import create_provider
 from docdesk.core.settings import Settings
@@ -105,7 +104,7 @@ class ExportSession:
         """
         result = self.build(request, cancelled)
         try:
-            _write_atomically(output, result.text)
+            write_export_file(output, result.text)
         except OSError as error:
             raise ExportWriteError(
                 f"cannot write {output}: {error.strerror or error}. Choose another output path."
@@ -182,18 +181,3 @@ def _serve(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_forever()
     finally:
         loop.close()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a failure never leaves a partial file.
-
-    The file ends up readable by its owner only (mkstemp's mode), like the database it comes from.
-    """
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from docdesk.cli.context import database, error
@@ -18,6 +16,7 @@ from docdesk.core.export import (
     ExportResult,
     build_export,
 )
+from docdesk.core.export.output_file import write_export_file
 from docdesk.core.providers.base import EmbeddingProvider
 from docdesk.core.providers.errors import ProviderError
 from docdesk.core.providers.factory import create_provider
@@ -113,22 +112,7 @@ def _write(result: ExportResult, output: str) -> None:
         sys.stdout.write(result.text)
         sys.stdout.flush()
         return
-    _write_atomically(Path(output), result.text)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a failure never leaves a partial file.
-
-    The file ends up readable by its owner only (mkstemp's mode), like the database it comes from.
-    """
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_export_file(Path(output), result.text)
 
 
 def _report(result: ExportResult, output: str) -> None:
