@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from docdesk.core.providers.base import EmbeddingProvider
 from docdesk.core.providers.factory import create_provider
 from docdesk.core.settings import Settings
-from docdesk.core.worker.worker import Worker
+from docdesk.core.worker.worker import Worker, provider_key
 from docdesk.tui.event_bridge import EventBridge
 from docdesk.tui.messages import ProviderMissing, WorkerStarted
 
@@ -101,7 +101,8 @@ class WorkerHost:
 
     async def _serve(self, provider: EmbeddingProvider) -> None:
         worker = Worker(self._settings, provider, events=self._bridge)
-        self.provider_key = f"{provider.name}:{provider.model}"
+        # The same key the worker writes its pause state under, so the status bar finds it.
+        self.provider_key = provider_key(provider)
         self._app.post_message(WorkerStarted(self.provider_key))
         textual_worker = get_current_worker()
         task = asyncio.create_task(worker.run())

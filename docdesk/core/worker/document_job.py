@@ -38,7 +38,7 @@ async def process_document(rt: WorkerRuntime, doc: Document) -> None:
     try:
         result = await _build_result(rt, doc)
         await rt.call(save_ready, doc.id, rt.worker_id, result)
-        log.info("%s is ready: %d chunks", doc.id, len(result.chunks))
+        log.info("%s is ready: %d chunk(s)", doc.id, len(result.chunks))
     except asyncio.CancelledError:
         raise
     except LeaseLostError:
