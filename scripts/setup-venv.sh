@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv beside this repository and install docdesk into it with the given extras.
 # Usage: scripts/setup-venv.sh EXTRAS   (e.g. "local" or "local,test")
-# Skips pip when .venv already holds an install made from the same pyproject.toml and extras.
+# Skips pip when .venv already contains an install made from the same pyproject.toml and extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-local}"

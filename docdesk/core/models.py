@@ -16,7 +16,7 @@ class Status(StrEnum):
 
 
 class Stage(StrEnum):
-    """What a worker is doing with a document in `processing`."""
+    """Step a worker is running on a document in `processing`."""
 
     EXTRACTING = "extracting"
     EMBEDDING = "embedding"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-# OpenAI-style secret keys, in case a provider echoes a key we were not told about.
+# OpenAI-style secret keys, in case a provider echoes a key that was not passed in as a secret.
 _KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,})")
 _REDACTED = "[redacted]"
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class PauseReason(StrEnum):
-    """Why the whole provider is paused rather than one document failing."""
+    """Reason the whole provider is paused rather than one document failing."""
 
     QUOTA = "quota exhausted"
     AUTH = "key rejected"

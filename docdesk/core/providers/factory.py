@@ -77,7 +77,7 @@ def create_provider(settings: Settings) -> ProviderChoice:
 
 
 def describe_provider(settings: Settings) -> str:
-    """One line for status bars and `--help`: which provider and model would be used."""
+    """Describe in one line, for status bars and `--help`, which provider and model would be used."""
     name = chosen_provider_name(settings)
     if name == "openai":
         where = settings.openai_base_url or "api.openai.com"

@@ -76,13 +76,13 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     return _exhausted_reset(headers)
 
 
-# A reset time says when the whole bucket is full again, which can be a minute, while
+# A reset time gives when the whole bucket is full again, which can be a minute, while
 # one more request usually fits much sooner; the client-side limiter paces from there.
 RESET_WAIT_CAP_SECONDS = 10.0
 
 
 def _exhausted_reset(headers: Mapping[str, str]) -> float | None:
-    """Return the reset time of the limit that ran out (both when neither says), capped."""
+    """Return the reset time of the limit that ran out (both when no remaining count is given), capped."""
     resets: list[float] = []
     for name in ("requests", "tokens"):
         reset = parse_duration(headers.get(f"x-ratelimit-reset-{name}", ""))

@@ -200,7 +200,7 @@ async def is_storage_path_used(db: aiosqlite.Connection, storage_path: str) -> b
 async def requeue(db: aiosqlite.Connection, doc_ids: Iterable[str]) -> int:
     """Queue documents to run now with a fresh retry budget (manual retry); return how many changed.
 
-    A document another worker holds right now is left alone; it finishes on its own.
+    A document that another worker is processing right now is left alone, because it finishes on its own.
     """
     changed = 0
     now = now_ms()

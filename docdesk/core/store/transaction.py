@@ -13,7 +13,7 @@ async def write_transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite
     """Run the block in BEGIN IMMEDIATE ... COMMIT, rolling back on any exception.
 
     IMMEDIATE takes the write lock up front, so two processes cannot both read
-    a row and then race to update it; the busy timeout makes the loser wait.
+    a row and then race to update it. The busy timeout makes the second one wait.
     """
     await db.execute("BEGIN IMMEDIATE")
     try:

@@ -1,6 +1,6 @@
 """Batches embedding requests across documents and sends each distinct text once.
 
-Documents call `embed(texts)` concurrently; one loop packs their texts into
+Documents call `embed(texts)` concurrently. One loop packs their texts into
 requests within the provider's input and token limits, sends them with bounded
 concurrency, and hands each document its own rows back. A text already waiting
 or in flight is not sent a second time.
@@ -169,7 +169,7 @@ class Embedder:
     def _should_wait_for_more(self) -> bool:
         """Hold a part-full batch while other documents are still being prepared, up to the max linger.
 
-        Fewer, fuller requests spend less of the provider's request quota; the
+        Fewer, fuller requests spend less of the provider's request quota. The
         wait ends as soon as the batch is full, nothing more is coming, or the
         oldest text has waited `max_linger_seconds`.
         """

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class FailureKind(StrEnum):
-    """How the worker handles a failure."""
+    """Handling the worker applies to a failure."""
 
     PERMANENT = "permanent"  # `error` now, no retries
     TRANSIENT = "transient"  # per-document backoff, then `error`

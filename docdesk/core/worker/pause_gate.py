@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class Gate(StrEnum):
-    """What the worker loop may do now."""
+    """Permission the worker loop has now: send, probe, or wait."""
 
     OPEN = "open"
     PROBE = "probe"  # paused, and this worker sends the one probe of this interval

@@ -32,7 +32,7 @@ def next_probe_interval(previous_seconds: float | None, base_seconds: float, max
 
 
 def rate_limit_wait(retry_after: float | None, consecutive_429s: int) -> float:
-    """Seconds to hold every request after a 429: what the provider said, else backoff with jitter."""
+    """Seconds to hold every request after a 429: the wait the provider requested, else backoff with jitter."""
     if retry_after is not None and retry_after > 0:
         return min(retry_after, RATE_LIMIT_MAX_SECONDS)
     backoff: float = RATE_LIMIT_FALLBACK_SECONDS * (2 ** min(consecutive_429s, 6))

@@ -62,7 +62,7 @@ class Worker:
 
     @property
     def _request_concurrency(self) -> int:
-        """Requests in flight: the setting, or fewer when the provider says more would not help."""
+        """Requests in flight: the setting, or fewer when the provider reports that more would not help."""
         provider_limit = getattr(self.provider, "max_concurrency", None)
         if isinstance(provider_limit, int):
             return max(1, min(self.settings.max_concurrent_requests, provider_limit))
