@@ -165,6 +165,9 @@ async def test_watch_folder_with_link_loops(settings: Settings, tmp_path: Path) 
     events: list[WatchEvent] = []
     stop = asyncio.Event()
     watcher = FolderWatcher(settings, folder, events.append, stable_seconds=0.2, poll_seconds=0.05)
+    # The schema exists before polling starts; otherwise a poll can land between the watcher
+    # creating the database file and migrating it, and find no documents table.
+    await (await open_database(settings.resolved_db_path)).close()
 
     watching = asyncio.create_task(watcher.run(stop))
     for _ in range(100):
