@@ -11,6 +11,7 @@ import pytest
 
 from docdesk.core.intake.watch import FolderWatcher, WatchEvent
 from docdesk.core.settings import Settings
+from docdesk.core.store.connection import open_database
 from tests.cli_runner import REPO_ROOT, run_cli
 from tests.reliability.conftest import API_KEY
 from tests.reliability.crash_queue import assert_database_sound, write_lessons
@@ -90,6 +91,8 @@ async def _watch_until_settled(settings: Settings, folder: Path, expected: int, 
     """Run the folder watcher until `expected` documents exist and one more second passed."""
     stop = asyncio.Event()
     watcher = FolderWatcher(settings, folder, events.append, stable_seconds=0.3, poll_seconds=0.05)
+    # Migrate first, so a poll never finds the database file before its documents table.
+    await (await open_database(settings.resolved_db_path)).close()
     watching = asyncio.create_task(watcher.run(stop))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
